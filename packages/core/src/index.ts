@@ -15,3 +15,4 @@ export type {
   Topology,
   Ttl,
 } from './types.js'
+export type { ConnectionOptions, SentinelAddress, TlsOptions } from './connection-options.js'
