@@ -1,1 +1,2 @@
-export {}
+export type { HashRingOptions, RingNode } from './hash-ring.js'
+export { HashRing } from './hash-ring.js'
