@@ -1,1 +1,11 @@
-export {}
+export { allCompressors } from './all-compressors.js'
+export { brotli } from './brotli.js'
+export { deflate } from './deflate.js'
+export { gzip } from './gzip.js'
+export type { CompressorName } from './ids.js'
+export { COMPRESSOR_IDS } from './ids.js'
+export { LZ4_HEADER_SIZE, lz4 } from './lz4.js'
+export { none } from './none.js'
+export type { CompressorOptions, LevelOptions } from './options.js'
+export { DEFAULT_MAX_DECOMPRESSED_BYTES } from './options.js'
+export { zstd, zstdAvailable } from './zstd.js'

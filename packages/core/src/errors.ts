@@ -31,6 +31,11 @@ export interface RediskitErrorOptions {
   cause?: unknown
   /** Extra, non-secret context (key, node address without credentials, operation name). */
   details?: Record<string, unknown>
+  /**
+   * What a multi-node operation did get when some nodes failed (e.g. `getMany` over shards: the
+   * values of the nodes that answered, `undefined` for the keys of those that did not).
+   */
+  partial?: readonly unknown[]
 }
 
 /**
@@ -42,11 +47,14 @@ export class RediskitError extends Error {
   override readonly name = 'RediskitError'
   readonly code: ErrorCode
   readonly details: Readonly<Record<string, unknown>> | undefined
+  /** See {@link RediskitErrorOptions.partial}. */
+  readonly partial: readonly unknown[] | undefined
 
   constructor(code: ErrorCode, message: string, options: RediskitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.details = options.details
+    this.partial = options.partial
     Object.defineProperty(this, BRAND, { value: true })
   }
 

@@ -1,5 +1,46 @@
+export type {
+  CacheSetup,
+  ClearOptions,
+  Entries,
+  GetOrSetOptions,
+  ScanOptions,
+  SetOptions,
+  VersionOption,
+  WriteOptions,
+} from './cache.js'
+export { Cache } from './cache.js'
+export type { ConnectionOptions, SentinelAddress, TlsOptions } from './connection-options.js'
+export type { CacheOptions } from './create-cache.js'
+export { createCache } from './create-cache.js'
+export type { DecodedEntry, EnvelopeOptions } from './envelope.js'
+export { Envelope, FLAG_SOFT_EXPIRY, FRAME_MAGIC, FRAME_VERSION } from './envelope.js'
 export type { ErrorCode, RediskitErrorOptions } from './errors.js'
 export { isRediskitError, RediskitError } from './errors.js'
+export type { CacheEvent, CacheEvents } from './events.js'
+export { escapeGlob, globToRegExp } from './glob.js'
+export { identityCompressor } from './identity-compressor.js'
+export type { IoredisDriverOptions } from './ioredis-driver.js'
+export { IoredisDriver, ioredisDriver } from './ioredis-driver.js'
+export { jsonSerializer } from './json.js'
+export type { KeyFunction, KeyPattern } from './keys.js'
+export { defaultKeyFunction, KeyBuilder } from './keys.js'
+export type { LocationDefaults, RedisLocation, TcpLocation, UnixLocation } from './location.js'
+export { DEFAULT_PORT, parseLocation } from './location.js'
+export type { MemoryStoreOptions } from './memory-store.js'
+export { MemoryStore } from './memory-store.js'
+export { NullStore } from './null-store.js'
+export type { RedisStoreOptions } from './redis-store.js'
+export { RedisStore } from './redis-store.js'
+export type { ReadFrom, ReplicatedOptions } from './replicated.js'
+export { ReplicatedTopology } from './replicated.js'
+export type { SentinelOptions } from './sentinel.js'
+export { SentinelTopology, sentinelTopology } from './sentinel.js'
+export { SingleFlight } from './single-flight.js'
+export type { StandaloneOptions } from './standalone.js'
+export { StandaloneTopology } from './standalone.js'
+export type { CacheStats, OpLatency } from './stats.js'
+export { createTopology } from './topology-factory.js'
+export { parseTtl } from './ttl.js'
 export type {
   Compressor,
   Driver,
@@ -15,4 +56,3 @@ export type {
   Topology,
   Ttl,
 } from './types.js'
-export type { ConnectionOptions, SentinelAddress, TlsOptions } from './connection-options.js'

@@ -46,6 +46,14 @@ export interface Compressor {
   readonly id: number
   compress(data: Buffer): Buffer
   decompress(data: Buffer): Buffer
+  /** The compression level in use, for algorithms that have one (informational). */
+  readonly level?: number
+  /**
+   * The most bytes `decompress` will produce; larger (or corrupt) input fails with
+   * `RediskitError` `E_DECODE` instead of exhausting memory. The compressor contract in
+   * `@rediskit/testing` checks the bound when a compressor declares it.
+   */
+  readonly maxDecompressedBytes?: number
 }
 
 /**

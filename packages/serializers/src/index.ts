@@ -1,1 +1,8 @@
-export {}
+export type { JsonOptions } from './json.js'
+export { json } from './json.js'
+export type { MsgpackOptions } from './msgpack.js'
+export { msgpack } from './msgpack.js'
+export { MAP_EXTENSION_TYPE, NEGATIVE_ZERO_EXTENSION_TYPE } from './msgpack-extensions.js'
+export type { RawOptions } from './raw.js'
+export { raw } from './raw.js'
+export { v8 } from './v8.js'

@@ -1,0 +1,391 @@
+import { createHash } from 'node:crypto'
+import { inspect } from 'node:util'
+import { isRediskitError, RediskitError } from './errors.js'
+import { inspectSymbol } from './redact.js'
+import type {
+  Driver,
+  KeyGroup,
+  RedisArg,
+  RedisCommand,
+  RedisReply,
+  Store,
+  StoreScanOptions,
+  StoreSetOptions,
+  Topology,
+} from './types.js'
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * The per-operation deadline (ms) the store runs under. RedisStore arms no timer of its own:
+   * every driver bounds each command (see the Driver contract) and the Cache bounds each
+   * operation; the value is kept for batching, which must fail coalesced calls in time.
+   */
+  commandTimeout?: number | undefined
+  /** Close the topology in {@link RedisStore.close}. Default `true`. */
+  ownsTopology?: boolean | undefined
+}
+
+/** Keys per MGET / UNLINK / MSET command: larger lists are split, still one round trip per node. */
+export const CHUNK_SIZE = 1000
+/** Default COUNT hint of one SCAN step. */
+export const DEFAULT_SCAN_COUNT = 250
+
+/** Deletes a lease only if `token` still holds it. */
+const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
+/** Extends a lease only if `token` still holds it. */
+const EXTEND_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
+
+interface Script {
+  readonly source: string
+  readonly sha: string
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') }
+}
+
+const RELEASE = script(RELEASE_SCRIPT)
+const EXTEND = script(EXTEND_SCRIPT)
+
+/**
+ * The {@link Store} over Redis: each primitive is one Redis command (or one pipeline per node)
+ * routed through a {@link Topology}.
+ *
+ * | method | Redis |
+ * |---|---|
+ * | get / getMany | GET / MGET per node (chunks of 1000 keys, one round trip per node) |
+ * | set | SET with PX / NX / XX / KEEPTTL |
+ * | setMany | MSET (no TTL) or SET ... PX per key, one pipeline per node |
+ * | delete / deleteMany | UNLINK |
+ * | has / ttl | EXISTS / PTTL (-2 -> undefined, -1 -> null) |
+ * | expire / expireAt / persist | PEXPIRE / PEXPIREAT / PERSIST + EXISTS (true when the key exists) |
+ * | incr | INCRBY |
+ * | scan | SCAN MATCH COUNT on every primary (never KEYS); each key reported once |
+ * | flush | FLUSHDB on every primary |
+ * | leases | SET NX PX; token-checked release / extend in Lua (EVALSHA, EVAL on NOSCRIPT) |
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis'
+  /** See {@link RedisStoreOptions.commandTimeout}. */
+  readonly commandTimeout: number | undefined
+  readonly #topology: Topology
+  readonly #owns: boolean
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  constructor(topology: Topology, options: RedisStoreOptions = {}) {
+    this.#topology = topology
+    this.#owns = options.ownsTopology ?? true
+    this.commandTimeout = options.commandTimeout
+  }
+
+  /** The topology the store routes through. */
+  get topology(): Topology {
+    return this.#topology
+  }
+
+  /** The underlying client(s): the topology's (the ioredis instance for a standalone topology). */
+  get client(): unknown {
+    return this.#topology.client
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    return toValue(await this.#send(this.#node(key, 'read'), 'GET', [key]))
+  }
+
+  async getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
+    const out = new Array<Buffer | undefined>(keys.length).fill(undefined)
+    if (keys.length === 0) return out
+    this.#check()
+    const groups = this.#topology.group(keys, 'read')
+    const settled = await Promise.allSettled(
+      groups.map(async ({ driver, indexes }) => {
+        const chunks = chunk(indexes, CHUNK_SIZE)
+        const commands = chunks.map(
+          (part): RedisCommand => ['MGET', ...part.map((index) => keys[index] as string)],
+        )
+        const replies = await this.#batch(driver, commands)
+        chunks.forEach((part, c) => {
+          const values = replies[c]
+          if (!Array.isArray(values) || values.length !== part.length) {
+            throw protocolError('MGET', values)
+          }
+          part.forEach((index, position) => {
+            out[index] = toValue(values[position] ?? null)
+          })
+        })
+      }),
+    )
+    return withPartialFailure(settled, groups, out, 'getMany')
+  }
+
+  async set(key: string, value: Buffer, options: StoreSetOptions = {}): Promise<boolean> {
+    const args: RedisArg[] = [key, value]
+    const { ttl, nx, xx, keepTtl } = options
+    if (nx === true && xx === true) throw new TypeError('set: nx and xx exclude each other')
+    if (ttl !== undefined) {
+      if (keepTtl === true) throw new TypeError('set: ttl and keepTtl exclude each other')
+      args.push('PX', milliseconds(ttl, 'set'))
+    } else if (keepTtl === true) {
+      args.push('KEEPTTL')
+    }
+    if (nx === true) args.push('NX')
+    else if (xx === true) args.push('XX')
+    return (await this.#send(this.#node(key, 'write'), 'SET', args)) !== null
+  }
+
+  async setMany(entries: readonly (readonly [string, Buffer])[], ttl?: number): Promise<void> {
+    if (entries.length === 0) return
+    this.#check()
+    const px = ttl === undefined ? undefined : milliseconds(ttl, 'setMany')
+    const keys = entries.map(([key]) => key)
+    await Promise.all(
+      this.#topology.group(keys, 'write').map(async ({ driver, indexes }) => {
+        let commands: RedisCommand[]
+        if (px === undefined) {
+          commands = chunk(indexes, CHUNK_SIZE).map((part): RedisCommand => {
+            const args: RedisArg[] = []
+            for (const index of part) {
+              const [key, value] = entries[index] as readonly [string, Buffer]
+              args.push(key, value)
+            }
+            return ['MSET', ...args]
+          })
+        } else {
+          commands = indexes.map((index): RedisCommand => {
+            const [key, value] = entries[index] as readonly [string, Buffer]
+            return ['SET', key, value, 'PX', px]
+          })
+        }
+        const replies = await this.#batch(driver, commands)
+        const failure = replies.find((reply): reply is Error => reply instanceof Error)
+        if (failure !== undefined) throw failure
+      }),
+    )
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return toInteger(await this.#send(this.#node(key, 'write'), 'UNLINK', [key]), 'UNLINK') > 0
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0
+    this.#check()
+    const counts = await Promise.all(
+      this.#topology.group(keys, 'write').map(async ({ driver, indexes }) => {
+        const commands = chunk(indexes, CHUNK_SIZE).map(
+          (part): RedisCommand => ['UNLINK', ...part.map((index) => keys[index] as string)],
+        )
+        const replies = await this.#batch(driver, commands)
+        return replies.reduce<number>((sum, reply) => {
+          if (reply instanceof Error) throw reply
+          return sum + toInteger(reply, 'UNLINK')
+        }, 0)
+      }),
+    )
+    return counts.reduce((sum, count) => sum + count, 0)
+  }
+
+  async has(key: string): Promise<boolean> {
+    return toInteger(await this.#send(this.#node(key, 'read'), 'EXISTS', [key]), 'EXISTS') > 0
+  }
+
+  async ttl(key: string): Promise<number | null | undefined> {
+    const ms = toInteger(await this.#send(this.#node(key, 'read'), 'PTTL', [key]), 'PTTL')
+    if (ms === -2) return undefined
+    if (ms === -1) return null
+    return ms
+  }
+
+  async expire(key: string, ttl: number): Promise<boolean> {
+    const reply = await this.#send(this.#node(key, 'write'), 'PEXPIRE', [key, milliseconds(ttl, 'expire')])
+    return toInteger(reply, 'PEXPIRE') === 1
+  }
+
+  async expireAt(key: string, timestamp: number): Promise<boolean> {
+    if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
+      throw new TypeError('expireAt: timestamp must be a finite number (epoch ms)')
+    }
+    const reply = await this.#send(this.#node(key, 'write'), 'PEXPIREAT', [key, Math.round(timestamp)])
+    return toInteger(reply, 'PEXPIREAT') === 1
+  }
+
+  /** PERSIST answers 0 both for a missing key and a key without expiry: EXISTS, in the same round trip, tells them apart. */
+  async persist(key: string): Promise<boolean> {
+    this.#check()
+    const [persisted, exists] = await this.#batch(this.#node(key, 'write'), [
+      ['PERSIST', key],
+      ['EXISTS', key],
+    ])
+    if (persisted instanceof Error) throw persisted
+    if (exists instanceof Error) throw exists
+    return toInteger(exists ?? null, 'EXISTS') > 0
+  }
+
+  async incr(key: string, by: number): Promise<number> {
+    if (!Number.isSafeInteger(by)) throw new TypeError(`incr: by must be a safe integer, got ${by}`)
+    return toInteger(await this.#send(this.#node(key, 'write'), 'INCRBY', [key, by]), 'INCRBY')
+  }
+
+  async *scan(pattern: string, options: StoreScanOptions = {}): AsyncIterableIterator<string[]> {
+    this.#check()
+    const count = options.count ?? DEFAULT_SCAN_COUNT
+    // SCAN may return a key more than once (while the table is rehashed): report each once.
+    const seen = new Set<string>()
+    for (const driver of this.#topology.primaries()) {
+      let cursor = '0'
+      do {
+        this.#check()
+        const reply = await this.#send(driver, 'SCAN', [cursor, 'MATCH', pattern, 'COUNT', count])
+        if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1]))
+          throw protocolError('SCAN', reply)
+        cursor = toText(reply[0] ?? null)
+        const batch: string[] = []
+        for (const item of reply[1]) {
+          const key = toText(item)
+          if (!seen.has(key)) {
+            seen.add(key)
+            batch.push(key)
+          }
+        }
+        if (batch.length > 0) yield batch
+      } while (cursor !== '0')
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.#check()
+    await Promise.all(this.#topology.primaries().map((driver) => this.#send(driver, 'FLUSHDB', [])))
+  }
+
+  async acquireLease(key: string, token: string, ttl: number): Promise<boolean> {
+    const px = milliseconds(ttl, 'acquireLease')
+    return (await this.#send(this.#node(key, 'write'), 'SET', [key, token, 'NX', 'PX', px])) !== null
+  }
+
+  async releaseLease(key: string, token: string): Promise<boolean> {
+    return toInteger(await this.#eval(RELEASE, key, [token]), 'EVALSHA') === 1
+  }
+
+  async extendLease(key: string, token: string, ttl: number): Promise<boolean> {
+    const px = milliseconds(ttl, 'extendLease')
+    return toInteger(await this.#eval(EXTEND, key, [token, px]), 'EVALSHA') === 1
+  }
+
+  close(): Promise<void> {
+    this.#closed = true
+    this.#closing ??= this.#owns ? this.#topology.close() : Promise.resolve()
+    return this.#closing
+  }
+
+  [inspectSymbol](depth: number, options: object): string {
+    return `RedisStore { topology: ${inspect(this.#topology, { ...options, depth })}, closed: ${this.#closed} }`
+  }
+
+  /** Where a key goes; throws E_CLOSED after close (callers are inside a promise chain or async). */
+  #node(key: string, intent: 'read' | 'write'): Driver {
+    this.#check()
+    return this.#topology.nodeFor(key, intent)
+  }
+
+  /**
+   * The one place single commands leave the store, per node: the seam where coalescing of
+   * concurrent single-key reads into one MGET per node can be added.
+   */
+  #send(driver: Driver, command: string, args: readonly RedisArg[]): Promise<RedisReply> {
+    return driver.send(command, args)
+  }
+
+  /** The one place pipelines leave the store: one round trip to one node. */
+  #batch(driver: Driver, commands: readonly RedisCommand[]): Promise<(RedisReply | Error)[]> {
+    return driver.batch(commands)
+  }
+
+  /** EVALSHA, and EVAL when the server does not have the script cached (NOSCRIPT). */
+  async #eval(code: Script, key: string, args: readonly RedisArg[]): Promise<RedisReply> {
+    const driver = this.#node(key, 'write')
+    try {
+      return await this.#send(driver, 'EVALSHA', [code.sha, 1, key, ...args])
+    } catch (error) {
+      if (!(isRediskitError(error, 'E_REDIS') && error.message.startsWith('NOSCRIPT'))) throw error
+      return this.#send(driver, 'EVAL', [code.source, 1, key, ...args])
+    }
+  }
+
+  #check(): void {
+    if (this.#closed) throw new RediskitError('E_CLOSED', 'the store is closed')
+  }
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  if (items.length <= size) return [items as T[]]
+  const out: T[][] = []
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size))
+  return out
+}
+
+function milliseconds(ttl: number, op: string): number {
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
+    throw new TypeError(`${op}: ttl must be a positive number of milliseconds, got ${String(ttl)}`)
+  }
+  return Math.max(1, Math.ceil(ttl))
+}
+
+function toValue(reply: RedisReply): Buffer | undefined {
+  if (reply === null) return undefined
+  if (Buffer.isBuffer(reply)) return reply
+  if (typeof reply === 'string') return Buffer.from(reply)
+  throw protocolError('GET', reply)
+}
+
+function toText(reply: RedisReply): string {
+  if (Buffer.isBuffer(reply)) return reply.toString('utf8')
+  if (typeof reply === 'string') return reply
+  if (typeof reply === 'number' || typeof reply === 'bigint') return String(reply)
+  throw protocolError('SCAN', reply)
+}
+
+function toInteger(reply: RedisReply, command: string): number {
+  if (typeof reply === 'number') return reply
+  if (typeof reply === 'bigint') return Number(reply)
+  if (typeof reply === 'string' || Buffer.isBuffer(reply)) {
+    const value = Number(reply.toString())
+    if (Number.isFinite(value)) return value
+  }
+  throw protocolError(command, reply)
+}
+
+function protocolError(command: string, reply: unknown): RediskitError {
+  const shape = Array.isArray(reply) ? `an array of ${reply.length}` : reply === null ? 'nil' : typeof reply
+  return new RediskitError('E_PROTOCOL', `unexpected reply to ${command}: ${shape}`, { details: { command } })
+}
+
+/**
+ * One node failing a multi-node read must not cost the values of the others: when some groups
+ * failed, the first failure is thrown with the rest of the results in `partial` (so a cache under
+ * `handleErrors` serves them); when every group failed, the first failure is thrown as it is.
+ */
+function withPartialFailure<T>(
+  settled: readonly PromiseSettledResult<unknown>[],
+  groups: readonly KeyGroup[],
+  out: T[],
+  op: string,
+): T[] {
+  const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed.length === 0) return out
+  const first = failed[0]!.reason as unknown
+  if (failed.length === settled.length) throw first
+  const nodes = groups.filter((_, i) => settled[i]!.status === 'rejected').map((g) => g.driver.id)
+  const code = isRediskitError(first) ? first.code : 'E_CONNECTION'
+  const message = first instanceof Error ? first.message : String(first)
+  throw new RediskitError(
+    code,
+    `${op}: ${failed.length} of ${settled.length} nodes failed (${nodes.join(', ')}): ${message}`,
+    {
+      cause: first,
+      partial: out,
+      details: { op, nodes },
+    },
+  )
+}
