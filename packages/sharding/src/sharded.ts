@@ -5,7 +5,6 @@ import {
   ioredisDriver,
   isRediskitError,
   type KeyGroup,
-  parseLocation,
   type RedisArg,
   type RedisCommand,
   RediskitError,
@@ -339,16 +338,7 @@ export function sharded(options: ShardedOptions): ShardedTopology {
 }
 
 function connect(location: string, connection: ConnectionOptions, created: Driver[]): Driver {
-  const parsed = parseLocation(location, {
-    db: connection.db,
-    username: connection.username,
-    password: connection.password,
-    tls: connection.tls !== undefined,
-  })
-  if (parsed.length !== 1 || parsed[0] === undefined) {
-    throw new RediskitError('E_CONFIG', `each sharded() node is one location; got a list of ${parsed.length}`)
-  }
-  const driver = ioredisDriver(parsed[0], connection)
+  const driver = ioredisDriver(location, connection)
   created.push(driver)
   return driver
 }
