@@ -1,1 +1,5 @@
-export {}
+export type { CacheResponseMiddleware, ResponseCacheInvalidator } from './cache-response.js'
+export { cacheResponse, responseCacheInvalidator } from './cache-response.js'
+export type { StoredResponse } from './entry.js'
+export type { CacheResponseOptions } from './options.js'
+export type { CacheStatus, ResponseCacheContext } from './request-context.js'

@@ -1,4 +1,5 @@
 import { Cache, type CacheSetup } from './cache.js'
+import { type CircuitBreakerOptions, checkCircuitOptions } from './circuit-breaker.js'
 import type { ConnectionOptions } from './connection-options.js'
 import { Envelope } from './envelope.js'
 import { RediskitError } from './errors.js'
@@ -48,6 +49,23 @@ export interface CacheOptions extends ConnectionOptions {
   logErrors?: boolean | undefined
   /** Anything with warn/error/debug (console, pino, winston). Default `console`. */
   logger?: Logger | undefined
+  /**
+   * Coalesce the `get` calls of one tick into one MGET per node (per hash slot in a cluster).
+   * Default `true`; `false` sends one GET per call. Only for the Redis store the cache creates.
+   */
+  batching?: boolean | undefined
+  /**
+   * Per-node circuit breaker of the Redis store the cache creates: after `failures` consecutive
+   * connection/timeout failures within `window` ms, calls to that node fail fast with
+   * `E_CIRCUIT_OPEN` (a miss under `handleErrors`) for `coolDown` ms, then one probe decides.
+   * Default `{ failures: 10, window: 10000, coolDown: 1000 }`; `false` turns it off.
+   */
+  circuitBreaker?: CircuitBreakerOptions | false | undefined
+  /**
+   * Spread every TTL a write stores by +-this fraction (`0.1` = +-10%), so keys written together
+   * do not expire together. Default 0.
+   */
+  jitter?: number | undefined
 }
 
 const DEFAULT_COMMAND_TIMEOUT = 1000
@@ -107,8 +125,19 @@ export function resolveCacheSetup(options: CacheOptions): CacheSetup {
     throw configError('readFrom', "must be 'primary', 'replica' or 'prefer-replica'")
   }
 
+  const batching = flag(options.batching, true, 'batching')
+  const circuitBreaker = checkCircuitOptions(options.circuitBreaker)
+  const jitter = options.jitter ?? 0
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter < 1)) {
+    throw configError('jitter', 'must be a fraction >= 0 and < 1 (0.1 = +-10%)')
+  }
+
   const envelope = new Envelope({ serializer, compressor, compressThreshold, decompressors })
-  const { store, ownsStore } = selectStore(options, commandTimeout, connectTimeout)
+  const { store, ownsStore } = selectStore(
+    options,
+    { commandTimeout, batching, circuitBreaker },
+    connectTimeout,
+  )
   return {
     store,
     ownsStore,
@@ -122,14 +151,16 @@ export function resolveCacheSetup(options: CacheOptions): CacheSetup {
     logger,
     commandTimeout,
     secrets: secretsOf(options),
+    jitter,
   }
 }
 
 function selectStore(
   options: CacheOptions,
-  commandTimeout: number,
+  redisOptions: { commandTimeout: number; batching: boolean; circuitBreaker: CircuitBreakerOptions | false },
   connectTimeout: number,
 ): { store: Store; ownsStore: boolean } {
+  const { commandTimeout } = redisOptions
   const redis =
     options.location !== undefined || options.client !== undefined || options.sentinels !== undefined
   const sources = [options.store !== undefined, options.topology !== undefined, redis].filter(Boolean).length
@@ -158,11 +189,11 @@ function selectStore(
   if (topology !== undefined) {
     if (!isTopology(topology))
       throw configError('topology', 'must be a Topology (nodeFor, group, primaries, close)')
-    return { store: new RedisStore(topology, { commandTimeout, ownsTopology: false }), ownsStore: true }
+    return { store: new RedisStore(topology, { ...redisOptions, ownsTopology: false }), ownsStore: true }
   }
   if (redis) {
     const created = createTopology({ ...options, commandTimeout, connectTimeout })
-    return { store: new RedisStore(created, { commandTimeout, ownsTopology: true }), ownsStore: true }
+    return { store: new RedisStore(created, { ...redisOptions, ownsTopology: true }), ownsStore: true }
   }
   return { store: new MemoryStore(memory), ownsStore: true }
 }

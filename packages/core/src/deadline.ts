@@ -34,8 +34,13 @@ function timeoutError(ms: number, op: string, key: string | undefined): Rediskit
   )
 }
 
+/** A running deadline of {@link Deadlines.begin} (opaque). */
+export interface DeadlineTicket {
+  readonly deadline: number
+}
+
 /** One call under a {@link Deadlines} queue. */
-interface Pending {
+interface Pending extends DeadlineTicket {
   readonly deadline: number
   readonly reject: (error: unknown) => void
   readonly op: string
@@ -65,10 +70,13 @@ export class Deadlines {
     this.timeout = timeout
   }
 
-  /** `promise`, or `E_TIMEOUT` after {@link timeout} ms. */
-  track<T>(promise: Promise<T>, op: string, key?: string): Promise<T> {
+  /**
+   * `promise`, or `E_TIMEOUT` after {@link timeout} ms. `now`: the caller's `performance.now()`
+   * when it already read the clock (saves a read on the hot path).
+   */
+  track<T>(promise: Promise<T>, op: string, key?: string, now?: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const pending = this.#push(reject, op, key)
+      const pending = this.#push(reject, op, key, now ?? performance.now())
       promise.then(
         (value) => {
           if (this.#settle(pending)) resolve(value)
@@ -80,9 +88,28 @@ export class Deadlines {
     })
   }
 
-  #push(reject: (error: unknown) => void, op: string, key: string | undefined): Pending {
+  /**
+   * Starts a deadline for a call that reports through callbacks rather than a promise (the hot
+   * path): `onTimeout` gets the `E_TIMEOUT` error if {@link end} was not called within
+   * {@link timeout} ms of `now` (the caller's `performance.now()` at the start of the call).
+   */
+  begin(
+    onTimeout: (error: unknown) => void,
+    op: string,
+    key: string | undefined,
+    now: number,
+  ): DeadlineTicket {
+    return this.#push(onTimeout, op, key, now)
+  }
+
+  /** Ends a deadline started with {@link begin}: `true` if in time, `false` if it already expired. */
+  end(ticket: DeadlineTicket): boolean {
+    return this.#settle(ticket as Pending)
+  }
+
+  #push(reject: (error: unknown) => void, op: string, key: string | undefined, now: number): Pending {
     const pending: Pending = {
-      deadline: performance.now() + this.timeout,
+      deadline: now + this.timeout,
       reject,
       op,
       key,

@@ -1,3 +1,4 @@
+import type { CircuitChange } from './circuit-breaker.js'
 import { RediskitError } from './errors.js'
 
 /**
@@ -8,6 +9,9 @@ import { RediskitError } from './errors.js'
  * - `delete`: a delete was issued for the key (`delete`, `deleteMany`, `deletePattern`, `clear`,
  *   and `set` with a TTL <= 0).
  * - `error`: an operation failed, or stored bytes did not decode; `details` carry `op` and `key`.
+ * - `circuit:open` / `circuit:close`: a node's circuit breaker opened (calls to it now fail fast
+ *   with `E_CIRCUIT_OPEN`) or closed again (a probe succeeded). Emitted by the cache that owns the
+ *   store; a namespace's listeners are registered there.
  */
 export interface CacheEvents {
   hit: (key: string) => void
@@ -15,6 +19,8 @@ export interface CacheEvents {
   set: (key: string) => void
   delete: (key: string) => void
   error: (error: RediskitError) => void
+  'circuit:open': (change: CircuitChange) => void
+  'circuit:close': (change: CircuitChange) => void
 }
 
 /** The name of a cache event. */
@@ -35,6 +41,8 @@ export class Emitter {
     set: undefined,
     delete: undefined,
     error: undefined,
+    'circuit:open': undefined,
+    'circuit:close': undefined,
   }
   readonly #onListenerError: (error: unknown) => void
 
@@ -78,7 +86,15 @@ export class Emitter {
   }
 }
 
-const EVENTS: ReadonlySet<string> = new Set(['hit', 'miss', 'set', 'delete', 'error'])
+const EVENTS: ReadonlySet<string> = new Set([
+  'hit',
+  'miss',
+  'set',
+  'delete',
+  'error',
+  'circuit:open',
+  'circuit:close',
+])
 
 function assertEvent(event: string): void {
   if (!EVENTS.has(event)) {

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto'
 import { inspect } from 'node:util'
+import {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitChange,
+  checkCircuitOptions,
+} from './circuit-breaker.js'
 import { isRediskitError, RediskitError } from './errors.js'
+import { ReadBatcher } from './read-batcher.js'
 import { inspectSymbol } from './redact.js'
 import type {
   Driver,
@@ -24,6 +31,17 @@ export interface RedisStoreOptions {
   commandTimeout?: number | undefined
   /** Close the topology in {@link RedisStore.close}. Default `true`. */
   ownsTopology?: boolean | undefined
+  /**
+   * Coalesce the single-key reads (`get`) of one tick into one MGET per node (per hash slot in a
+   * cluster). Default `true`. Results and errors stay per call; see the package README.
+   */
+  batching?: boolean | undefined
+  /**
+   * One circuit breaker per node: after `failures` consecutive connection/timeout failures within
+   * `window` ms, calls to that node fail fast with `E_CIRCUIT_OPEN` for `coolDown` ms, then one
+   * probe decides. Default on (`{ failures: 10, window: 10000, coolDown: 1000 }`); `false` turns it off.
+   */
+  circuitBreaker?: CircuitBreakerOptions | false | undefined
 }
 
 /** Keys per MGET / UNLINK / MSET command: larger lists are split, still one round trip per node. */
@@ -54,7 +72,7 @@ const EXTEND = script(EXTEND_SCRIPT)
  *
  * | method | Redis |
  * |---|---|
- * | get / getMany | GET / MGET per node (chunks of 1000 keys, one round trip per node) |
+ * | get / getMany | GET / MGET per node (chunks of 1000 keys, one round trip per node); the `get`s of one tick coalesced into MGETs ({@link ReadBatcher}) |
  * | set | SET with PX / NX / XX / KEEPTTL |
  * | setMany | MSET (no TTL) or SET ... PX per key, one pipeline per node |
  * | delete / deleteMany | UNLINK |
@@ -69,8 +87,15 @@ export class RedisStore implements Store {
   readonly kind = 'redis'
   /** See {@link RedisStoreOptions.commandTimeout}. */
   readonly commandTimeout: number | undefined
+  /** True when single-key reads are coalesced (see {@link RedisStoreOptions.batching}). */
+  readonly batching: boolean
   readonly #topology: Topology
   readonly #owns: boolean
+  readonly #batcher: ReadBatcher | undefined
+  readonly #circuit: CircuitBreakerOptions | false
+  /** One breaker per node, by driver id (drivers a topology creates per call share their node's). */
+  readonly #breakers = new Map<string, CircuitBreaker>()
+  readonly #circuitListeners = new Set<(change: CircuitChange) => void>()
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -78,6 +103,11 @@ export class RedisStore implements Store {
     this.#topology = topology
     this.#owns = options.ownsTopology ?? true
     this.commandTimeout = options.commandTimeout
+    this.#circuit = checkCircuitOptions(options.circuitBreaker)
+    this.batching = options.batching ?? true
+    this.#batcher = this.batching
+      ? new ReadBatcher(topology, (driver, command, args) => this.#send(driver, command, args))
+      : undefined
   }
 
   /** The topology the store routes through. */
@@ -90,15 +120,57 @@ export class RedisStore implements Store {
     return this.#topology.client
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
+  get(key: string): Promise<Buffer | undefined> {
+    if (this.#closed) return Promise.reject(closedError())
+    if (this.#batcher !== undefined) return this.#batcher.get(key)
+    return this.#getOne(key)
+  }
+
+  /** {@link get} through callbacks (see `Store.getWith`): the cache's hot path. */
+  getWith(
+    key: string,
+    onValue: (value: Buffer | undefined) => void,
+    onError: (error: unknown) => void,
+  ): void {
+    if (this.#closed) onError(closedError())
+    else if (this.#batcher !== undefined) this.#batcher.enqueue(key, onValue, onError)
+    else this.#getOne(key).then(onValue, onError)
+  }
+
+  async #getOne(key: string): Promise<Buffer | undefined> {
     return toValue(await this.#send(this.#node(key, 'read'), 'GET', [key]))
   }
 
-  async getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
+  getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     const out = new Array<Buffer | undefined>(keys.length).fill(undefined)
-    if (keys.length === 0) return out
-    this.#check()
-    const groups = this.#topology.group(keys, 'read')
+    if (keys.length === 0) return Promise.resolve(out)
+    if (this.#closed) return Promise.reject(closedError())
+    let groups: KeyGroup[]
+    try {
+      groups = this.#topology.group(keys, 'read')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const only = groups.length === 1 ? groups[0] : undefined
+    if (only !== undefined && only.indexes.length <= CHUNK_SIZE) {
+      // The common case: one node, one MGET, no pipeline bookkeeping.
+      const { driver, indexes } = only
+      const args = new Array<string>(indexes.length)
+      for (let i = 0; i < indexes.length; i++) args[i] = keys[indexes[i] as number] as string
+      return this.#send(driver, 'MGET', args).then((values) => {
+        if (!Array.isArray(values) || values.length !== indexes.length) throw protocolError('MGET', values)
+        for (let i = 0; i < indexes.length; i++) out[indexes[i] as number] = toValue(values[i] ?? null)
+        return out
+      })
+    }
+    return this.#getGroups(keys, groups, out)
+  }
+
+  async #getGroups(
+    keys: readonly string[],
+    groups: readonly KeyGroup[],
+    out: (Buffer | undefined)[],
+  ): Promise<(Buffer | undefined)[]> {
     const settled = await Promise.allSettled(
       groups.map(async ({ driver, indexes }) => {
         const chunks = chunk(indexes, CHUNK_SIZE)
@@ -108,6 +180,7 @@ export class RedisStore implements Store {
         const replies = await this.#batch(driver, commands)
         chunks.forEach((part, c) => {
           const values = replies[c]
+          if (values instanceof Error) throw values
           if (!Array.isArray(values) || values.length !== part.length) {
             throw protocolError('MGET', values)
           }
@@ -120,24 +193,29 @@ export class RedisStore implements Store {
     return withPartialFailure(settled, groups, out, 'getMany')
   }
 
-  async set(key: string, value: Buffer, options: StoreSetOptions = {}): Promise<boolean> {
+  set(key: string, value: Buffer, options: StoreSetOptions = {}): Promise<boolean> {
     const args: RedisArg[] = [key, value]
     const { ttl, nx, xx, keepTtl } = options
-    if (nx === true && xx === true) throw new TypeError('set: nx and xx exclude each other')
-    if (ttl !== undefined) {
-      if (keepTtl === true) throw new TypeError('set: ttl and keepTtl exclude each other')
-      args.push('PX', milliseconds(ttl, 'set'))
-    } else if (keepTtl === true) {
-      args.push('KEEPTTL')
+    try {
+      if (nx === true && xx === true) throw new TypeError('set: nx and xx exclude each other')
+      if (ttl !== undefined) {
+        if (keepTtl === true) throw new TypeError('set: ttl and keepTtl exclude each other')
+        args.push('PX', milliseconds(ttl, 'set'))
+      } else if (keepTtl === true) {
+        args.push('KEEPTTL')
+      }
+    } catch (error) {
+      return Promise.reject(error)
     }
     if (nx === true) args.push('NX')
     else if (xx === true) args.push('XX')
-    return (await this.#send(this.#node(key, 'write'), 'SET', args)) !== null
+    return this.#one(key, 'write', 'SET', args, isWritten)
   }
 
   async setMany(entries: readonly (readonly [string, Buffer])[], ttl?: number): Promise<void> {
     if (entries.length === 0) return
     this.#check()
+    this.#batcher?.flush()
     const px = ttl === undefined ? undefined : milliseconds(ttl, 'setMany')
     const keys = entries.map(([key]) => key)
     await Promise.all(
@@ -165,13 +243,14 @@ export class RedisStore implements Store {
     )
   }
 
-  async delete(key: string): Promise<boolean> {
-    return toInteger(await this.#send(this.#node(key, 'write'), 'UNLINK', [key]), 'UNLINK') > 0
+  delete(key: string): Promise<boolean> {
+    return this.#one(key, 'write', 'UNLINK', [key], isUnlinked)
   }
 
   async deleteMany(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0
     this.#check()
+    this.#batcher?.flush()
     const counts = await Promise.all(
       this.#topology.group(keys, 'write').map(async ({ driver, indexes }) => {
         const commands = chunk(indexes, CHUNK_SIZE).map(
@@ -187,8 +266,8 @@ export class RedisStore implements Store {
     return counts.reduce((sum, count) => sum + count, 0)
   }
 
-  async has(key: string): Promise<boolean> {
-    return toInteger(await this.#send(this.#node(key, 'read'), 'EXISTS', [key]), 'EXISTS') > 0
+  has(key: string): Promise<boolean> {
+    return this.#one(key, 'read', 'EXISTS', [key], exists)
   }
 
   async ttl(key: string): Promise<number | null | undefined> {
@@ -256,6 +335,7 @@ export class RedisStore implements Store {
 
   async flush(): Promise<void> {
     this.#check()
+    this.#batcher?.flush()
     await Promise.all(this.#topology.primaries().map((driver) => this.#send(driver, 'FLUSHDB', [])))
   }
 
@@ -273,7 +353,26 @@ export class RedisStore implements Store {
     return toInteger(await this.#eval(EXTEND, key, [token, px]), 'EVALSHA') === 1
   }
 
+  /**
+   * Listens to circuit changes of this store's nodes (a circuit opened or closed); returns a
+   * function that removes the listener. The cache turns them into 'circuit:open' / 'circuit:close'.
+   */
+  onCircuitChange(listener: (change: CircuitChange) => void): () => void {
+    this.#circuitListeners.add(listener)
+    return () => {
+      this.#circuitListeners.delete(listener)
+    }
+  }
+
+  /** The circuit state of each node that has been used: `'closed'`, `'open'` or `'half-open'`. */
+  circuits(): Record<string, 'closed' | 'open' | 'half-open'> {
+    const out: Record<string, 'closed' | 'open' | 'half-open'> = {}
+    for (const breaker of this.#breakers.values()) out[breaker.node] = breaker.state
+    return out
+  }
+
   close(): Promise<void> {
+    this.#batcher?.flush()
     this.#closed = true
     this.#closing ??= this.#owns ? this.#topology.close() : Promise.resolve()
     return this.#closing
@@ -283,23 +382,103 @@ export class RedisStore implements Store {
     return `RedisStore { topology: ${inspect(this.#topology, { ...options, depth })}, closed: ${this.#closed} }`
   }
 
-  /** Where a key goes; throws E_CLOSED after close (callers are inside a promise chain or async). */
+  /**
+   * Where a key goes; throws E_CLOSED after close (callers are inside a promise chain or async).
+   * Before a write, queued reads of the same key are sent first, so the write cannot overtake them.
+   */
   #node(key: string, intent: 'read' | 'write'): Driver {
     this.#check()
+    if (intent === 'write' && this.#batcher !== undefined && this.#batcher.has(key)) this.#batcher.flush()
     return this.#topology.nodeFor(key, intent)
   }
 
-  /**
-   * The one place single commands leave the store, per node: the seam where coalescing of
-   * concurrent single-key reads into one MGET per node can be added.
-   */
+  /** The one place single commands leave the store, through the node's circuit breaker. */
   #send(driver: Driver, command: string, args: readonly RedisArg[]): Promise<RedisReply> {
-    return driver.send(command, args)
+    if (this.#circuit === false) return driver.send(command, args)
+    const breaker = this.#breakerOf(driver)
+    const refused = breaker.admit(command)
+    if (refused !== undefined) return Promise.reject(refused)
+    return driver.send(command, args).then(
+      (reply) => {
+        breaker.success()
+        return reply
+      },
+      (error: unknown) => {
+        breaker.failure(error)
+        throw error
+      },
+    )
   }
 
-  /** The one place pipelines leave the store: one round trip to one node. */
+  /**
+   * A single-key command with its reply mapped in the same step (one promise fewer than
+   * `await #send`): the hot path of writes. Never throws synchronously.
+   */
+  #one<R>(
+    key: string,
+    intent: 'read' | 'write',
+    command: string,
+    args: readonly RedisArg[],
+    map: (reply: RedisReply) => R,
+  ): Promise<R> {
+    let driver: Driver
+    try {
+      driver = this.#node(key, intent)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (this.#circuit === false) return driver.send(command, args).then(map)
+    const breaker = this.#breakerOf(driver)
+    const refused = breaker.admit(command)
+    if (refused !== undefined) return Promise.reject(refused)
+    return driver.send(command, args).then(
+      (reply) => {
+        breaker.success()
+        return map(reply)
+      },
+      (error: unknown) => {
+        breaker.failure(error)
+        throw error
+      },
+    )
+  }
+
+  /** The one place pipelines leave the store: one round trip to one node, through its breaker. */
   #batch(driver: Driver, commands: readonly RedisCommand[]): Promise<(RedisReply | Error)[]> {
-    return driver.batch(commands)
+    if (this.#circuit === false) return driver.batch(commands)
+    const breaker = this.#breakerOf(driver)
+    const refused = breaker.admit(commands[0]?.[0] ?? 'batch')
+    if (refused !== undefined) return Promise.reject(refused)
+    return driver.batch(commands).then(
+      (replies) => {
+        // A pipeline whose every command failed at the connection level is one failure.
+        const first = replies[0]
+        if (isOutage(first) && replies.every(isOutage)) breaker.failure(first)
+        else breaker.success()
+        return replies
+      },
+      (error: unknown) => {
+        breaker.failure(error)
+        throw error
+      },
+    )
+  }
+
+  #breakerOf(driver: Driver): CircuitBreaker {
+    let breaker = this.#breakers.get(driver.id)
+    if (breaker === undefined) {
+      breaker = new CircuitBreaker(driver.id, this.#circuit || {}, (change) => {
+        for (const listener of this.#circuitListeners) {
+          try {
+            listener(change)
+          } catch {
+            // A listener's failure must not break the call that changed the circuit.
+          }
+        }
+      })
+      this.#breakers.set(driver.id, breaker)
+    }
+    return breaker
   }
 
   /** EVALSHA, and EVAL when the server does not have the script cached (NOSCRIPT). */
@@ -314,8 +493,29 @@ export class RedisStore implements Store {
   }
 
   #check(): void {
-    if (this.#closed) throw new RediskitError('E_CLOSED', 'the store is closed')
+    if (this.#closed) throw closedError()
   }
+}
+
+function isWritten(reply: RedisReply): boolean {
+  return reply !== null
+}
+
+function isUnlinked(reply: RedisReply): boolean {
+  return toInteger(reply, 'UNLINK') > 0
+}
+
+function exists(reply: RedisReply): boolean {
+  return toInteger(reply, 'EXISTS') > 0
+}
+
+/** A connection-level failure (what the circuit breaker counts). */
+function isOutage(reply: RedisReply | Error | undefined): reply is RediskitError {
+  return isRediskitError(reply) && (reply.code === 'E_CONNECTION' || reply.code === 'E_TIMEOUT')
+}
+
+function closedError(): RediskitError {
+  return new RediskitError('E_CLOSED', 'the store is closed')
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

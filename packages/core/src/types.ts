@@ -8,6 +8,8 @@
  * `@rediskit/testing`.
  */
 
+import type { CircuitChange } from './circuit-breaker.js'
+
 /** An argument of a Redis command. Numbers are sent as their decimal text. */
 export type RedisArg = string | Buffer | number
 
@@ -123,6 +125,11 @@ export interface Store {
   get(key: string): Promise<Buffer | undefined>
   /** Aligned with `keys`; `undefined` for misses. */
   getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]>
+  /**
+   * Optional fast path of {@link get} for the cache's hot path: no promise per call. Calls exactly
+   * one of the callbacks, once (possibly synchronously for an immediate failure); never throws.
+   */
+  getWith?(key: string, onValue: (value: Buffer | undefined) => void, onError: (error: unknown) => void): void
   /** `true` if written (false when nx/xx prevented it). */
   set(key: string, value: Buffer, options?: StoreSetOptions): Promise<boolean>
   /** Writes all entries, one round trip per node where the store can. */
@@ -154,6 +161,11 @@ export interface Store {
   close(): Promise<void>
   /** The underlying client(s), for `cache.client`. */
   readonly client?: unknown
+  /**
+   * Optional: reports circuit-breaker changes of the store's nodes (RedisStore has it); returns a
+   * function that removes the listener. The cache emits them as 'circuit:open' / 'circuit:close'.
+   */
+  onCircuitChange?(listener: (change: CircuitChange) => void): () => void
 }
 
 /** Anything with warn/error/debug: console, pino, winston... */

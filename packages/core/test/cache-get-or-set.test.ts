@@ -99,19 +99,25 @@ describe('getOrSet', () => {
     expect(cache.stats().errors).toBe(1)
   })
 
-  it('accepts grace, lockTtl and waitTimeout (next release) and validates them', async () => {
+  it('validates grace, lockTtl and waitTimeout', async () => {
     const cache = createCache({ logger: quiet })
     expect(
       await cache.getOrSet('k', () => 1, { ttl: '1m', grace: '10m', lockTtl: '5s', waitTimeout: 2000 }),
     ).toBe(1)
-    let caught: unknown
-    try {
-      await cache.getOrSet('j', () => 1, { grace: 'forever' })
-    } catch (error) {
-      caught = error
+    for (const [option, value] of [
+      ['grace', 'forever'],
+      ['lockTtl', 'soon'],
+      ['waitTimeout', null],
+    ] as const) {
+      let caught: unknown
+      try {
+        await cache.getOrSet('j', () => 1, { [option]: value })
+      } catch (error) {
+        caught = error
+      }
+      expect(isRediskitError(caught, 'E_CONFIG'), option).toBe(true)
+      expect((caught as Error).message).toContain(option)
     }
-    expect(isRediskitError(caught, 'E_CONFIG')).toBe(true)
-    expect((caught as Error).message).toContain('grace')
   })
 
   it('rejects a factory that is not a function (E_CONFIG)', async () => {

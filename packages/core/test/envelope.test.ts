@@ -303,3 +303,40 @@ describe('the built-in JSON serializer', () => {
     expect((caught as Error).message).toContain('broken serializer failed: nope')
   })
 })
+
+describe('JSON string values: the fast path decodes exactly as JSON.parse', () => {
+  const envelope = new Envelope()
+  const frame = (payload: string): Buffer =>
+    Buffer.concat([Buffer.from([0xc1, 0x01, 0x00, 0x00]), Buffer.from(payload)])
+
+  it('round-trips strings with and without characters to unescape', () => {
+    for (const value of [
+      '',
+      'plain ascii',
+      'x'.repeat(5000),
+      'quote " inside',
+      'back\\slash',
+      'new\nline\ttab\u0000nul',
+      'é ü ñ 日本語 🎉',
+      '\ud800 lone surrogate',
+      '\u007f del',
+      '"',
+    ]) {
+      expect(envelope.decode(envelope.encode(value))).toBe(value)
+    }
+  })
+
+  it('rejects what JSON.parse rejects (raw control characters, stray quotes, no closing quote)', () => {
+    for (const payload of ['"raw\u0001control"', '"stray"quote"', '"unterminated', '"']) {
+      let caught: unknown
+      try {
+        envelope.decode(frame(payload))
+      } catch (error) {
+        caught = error
+      }
+      expect(isRediskitError(caught, 'E_DECODE'), payload).toBe(true)
+    }
+    expect(envelope.decode(frame('"ok"'))).toBe('ok')
+    expect(envelope.decode(frame('"a\\"b"'))).toBe('a"b')
+  })
+})

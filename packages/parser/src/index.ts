@@ -1,1 +1,9 @@
-export {}
+export { Decoder } from './decoder.js'
+export type { CommandArgument } from './encoder.js'
+export { CommandEncoder, checkCommand, checkCommandArray, encodeCommand, encodeCommands } from './encoder.js'
+export type { NativeDriverState } from './native-driver.js'
+export { NativeDriver, nativeDriver } from './native-driver.js'
+export type { NativeDriverOptions } from './native-driver-options.js'
+export type { ErrorFactory } from './reply-error.js'
+export { ReplyError, replyError } from './reply-error.js'
+export type { DecoderOptions, MapMode, RespObject, RespValue, SetMode } from './resp-types.js'
