@@ -351,10 +351,11 @@ export async function run(): Promise<void> {
   const cache = await cacheTables()
   const notes = [
     `Decode: best of ${ROUNDS} fresh processes per contender, each reporting its fastest pass over the chunks after a warm-up (${TIME_MS} ms of timed passes). ${availableParallelism()} CPUs; load average ${load} when the suite started.`,
-    '',
-    '| workload | mode | best incumbent | @rediskit/parser x best incumbent |',
-    '|---|---|---|---|',
-    ...summary,
+    [
+      '| workload | mode | best incumbent | @rediskit/parser x best incumbent |',
+      '|---|---|---|---|',
+      ...summary,
+    ].join('\n'),
   ]
   const first = tables[0]
   if (first !== undefined) first.notes = notes

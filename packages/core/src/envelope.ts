@@ -27,6 +27,9 @@ export const FRAME_VERSION = 1
 /** Flag bit: an 8-byte soft-expiry timestamp follows the header. */
 export const FLAG_SOFT_EXPIRY = 0x01
 const KNOWN_FLAGS = FLAG_SOFT_EXPIRY
+/** Characters JSON.stringify escapes in a string (surrogates: conservatively, also paired ones). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON escapes exactly the control characters U+0000-U+001F.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
 const HEADER_SIZE = 4
 const TIMESTAMP_SIZE = 8
 const TWO_POW_32 = 2 ** 32
@@ -87,9 +90,22 @@ export class Envelope {
     if (softExpiresAt === undefined && typeof value === 'number' && Number.isSafeInteger(value)) {
       return Buffer.from(String(value), 'latin1')
     }
-    const serialized = this.#serialize(value)
     const extra = softExpiresAt === undefined ? 0 : TIMESTAMP_SIZE
     const compressor = this.compressor
+    if (this.#plainJson && typeof value === 'string' && !NEEDS_ESCAPE.test(value)) {
+      // A string JSON.stringify would only wrap in quotes: written directly, same bytes.
+      const size = Buffer.byteLength(value, 'utf8') + 2
+      if (compressor.id === 0 || size < this.compressThreshold) {
+        const frame = Buffer.allocUnsafe(HEADER_SIZE + extra + size)
+        writeHeader(frame, 0, softExpiresAt)
+        const start = HEADER_SIZE + extra
+        frame[start] = 0x22
+        frame.write(value, start + 1, 'utf8')
+        frame[start + size - 1] = 0x22
+        return frame
+      }
+    }
+    const serialized = this.#serialize(value)
     const size = typeof serialized === 'string' ? Buffer.byteLength(serialized, 'utf8') : serialized.length
     if (compressor.id === 0 || size < this.compressThreshold) {
       const frame = Buffer.allocUnsafe(HEADER_SIZE + extra + size)

@@ -576,12 +576,16 @@ function withPartialFailure<T>(
   if (failed.length === 0) return out
   const first = failed[0]!.reason as unknown
   if (failed.length === settled.length) throw first
-  const nodes = groups.filter((_, i) => settled[i]!.status === 'rejected').map((g) => g.driver.id)
+  // Groups are per node, or per slot in a cluster (several groups per node): count nodes.
+  const nodes = [
+    ...new Set(groups.filter((_, i) => settled[i]!.status === 'rejected').map((g) => g.driver.id)),
+  ]
+  const total = new Set(groups.map((g) => g.driver.id)).size
   const code = isRediskitError(first) ? first.code : 'E_CONNECTION'
   const message = first instanceof Error ? first.message : String(first)
   throw new RediskitError(
     code,
-    `${op}: ${failed.length} of ${settled.length} nodes failed (${nodes.join(', ')}): ${message}`,
+    `${op}: ${nodes.length} of ${total} nodes failed (${nodes.join(', ')}): ${message}`,
     {
       cause: first,
       partial: out,

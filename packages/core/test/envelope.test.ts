@@ -326,6 +326,41 @@ describe('JSON string values: the fast path decodes exactly as JSON.parse', () =
     }
   })
 
+  it('writes strings byte for byte as JSON.stringify would', () => {
+    const samples = [
+      '',
+      'plain',
+      'x'.repeat(3000),
+      'quote " inside',
+      'back\\slash',
+      'tab\t',
+      'é 日本語 🎉',
+      '\ud800 lone',
+      '\u007f',
+      '\u2028 line separator',
+    ]
+    for (const value of samples) {
+      const expected = Buffer.concat([
+        Buffer.from([0xc1, 0x01, 0x00, 0x00]),
+        Buffer.from(JSON.stringify(value)),
+      ])
+      expect(envelope.encode(value).equals(expected), JSON.stringify(value)).toBe(true)
+      const soft = envelope.encode(value, 1_700_000_000_000)
+      expect(envelope.decodeEntry(soft)).toEqual({ value, softExpiresAt: 1_700_000_000_000 })
+    }
+    // Above the threshold, a string goes to the compressor as before.
+    const rle: Compressor = {
+      name: 'count',
+      id: 9,
+      compress: (data) => Buffer.from(String(data.length)),
+      decompress: () => Buffer.from(JSON.stringify('y'.repeat(50))),
+    }
+    const compressing = new Envelope({ compressor: rle, compressThreshold: 16 })
+    expect(compressing.encode('y'.repeat(50))[3]).toBe(9)
+    expect(compressing.decode(compressing.encode('y'.repeat(50)))).toBe('y'.repeat(50))
+    expect(compressing.encode('short')[3]).toBe(0)
+  })
+
   it('rejects what JSON.parse rejects (raw control characters, stray quotes, no closing quote)', () => {
     for (const payload of ['"raw\u0001control"', '"stray"quote"', '"unterminated', '"']) {
       let caught: unknown

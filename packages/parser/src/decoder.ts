@@ -124,6 +124,32 @@ function findLineEnd(buf: Buffer, p: number, end: number): number {
   return buf[p + 1] === LF ? p : MALFORMED
 }
 
+/** Where the strings of the flat array being read are: [start, end) pairs, -1 for non-strings. */
+let spans = new Float64Array(512)
+
+function markSpan(index: number, start: number, end: number): void {
+  if (spans.length < 2 * index + 2) {
+    const grown = new Float64Array(spans.length * 2)
+    grown.set(spans)
+    spans = grown
+  }
+  spans[2 * index] = start
+  spans[2 * index + 1] = end
+}
+
+/**
+ * Fills in the strings of a flat array read from an ASCII chunk: the bytes from its first string
+ * to its last are decoded once, and each element is a substring of that (V8 shares the memory:
+ * an element kept alive keeps at most its own array reply's text alive, never unrelated data).
+ */
+function sliceSpan(items: RespValue[], count: number, buf: Buffer, first: number, last: number): void {
+  const text = latin1Of(buf, first, last)
+  for (let j = 0; j < count; j++) {
+    const start = spans[2 * j]!
+    if (start >= 0) items[j] = text.substring(start - first, spans[2 * j + 1]! - first)
+  }
+}
+
 /** One open aggregate on the decoder's explicit stack. Frames are reused. */
 class Frame {
   kind = 0
@@ -263,15 +289,16 @@ export class Decoder {
    * @throws RediskitError `E_PROTOCOL` when the input is not valid RESP and there is no
    *   `onProtocolError`; or the first exception a callback threw.
    */
-  write(chunk: Buffer): void {
+  write(chunk: Buffer | Uint8Array): void {
+    if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     if (this.#running) {
       // Written from inside a callback: decoded once the current chunk is done, in order.
-      this.#queued.push(chunk)
+      this.#queued.push(chunk as Buffer)
       return
     }
     this.#running = true
     try {
-      this.#consume(chunk)
+      this.#consume(chunk as Buffer)
       while (this.#queued.length > 0 && this.#failure === undefined) {
         this.#consume(this.#queued.shift()!)
       }
@@ -466,6 +493,12 @@ export class Decoder {
             const bulkBuffers = this.#bulkBuffers
             const integers = !this.#stringNumbers
             const maxBulk = this.#maxBulk
+            // String mode on an ASCII chunk: the array's strings are cut from one decoded span
+            // (one call into C++ per array instead of one per element; see sliceSpan).
+            if (!bulkBuffers && ascii === -1) ascii = isAsciiChunk(buf) ? 1 : 0
+            const slicing = !bulkBuffers && ascii === 1
+            let first = -1
+            let last = -1
             let i = 0
             let p = pos
             while (i < n && p < end) {
@@ -476,6 +509,7 @@ export class Decoder {
                 const length = scratch
                 if (length < 0) {
                   if (length !== NIL) break
+                  if (slicing) markSpan(i, -1, -1)
                   items[i++] = null
                   p = q
                   continue
@@ -483,20 +517,24 @@ export class Decoder {
                 const stop = q + length
                 if (length > maxBulk || stop + 2 > end || buf[stop] !== CR || buf[stop + 1] !== LF) break
                 if (bulkBuffers) items[i++] = viewAt(memory, base + q, length)
-                else {
-                  if (ascii === -1) ascii = isAsciiChunk(buf) ? 1 : 0
-                  items[i++] = textOf(buf, q, stop, ascii === 1)
-                }
+                else if (slicing) {
+                  if (first === -1) first = q
+                  last = stop
+                  markSpan(i, q, stop)
+                  items[i++] = null
+                } else items[i++] = textOf(buf, q, stop, false)
                 p = stop + 2
               } else if (t === INTEGER && integers) {
                 const q = readInteger(buf, p + 1, end)
                 if (q < 0 || Number.isNaN(scratch)) break
+                if (slicing) markSpan(i, -1, -1)
                 items[i++] = scratch
                 p = q
               } else {
                 break
               }
             }
+            if (first !== -1) sliceSpan(items, i, buf, first, last)
             pos = p
             if (i === n) {
               value = items

@@ -108,18 +108,29 @@ export class CommandEncoder {
   #string(text: string): void {
     const length = text.length
     if (length <= SHORT_STRING) {
-      // Measure and copy ASCII in JS: cheaper than two calls into C++ for short keys.
-      let ascii = true
-      for (let i = 0; i < length; i++) {
-        if (text.charCodeAt(i) > 127) {
-          ascii = false
-          break
-        }
+      // Short strings: assume ASCII and copy in JS (cheaper than two calls into C++), in one
+      // pass; on the first character above 0x7f, start over the UTF-8 way.
+      this.#reserve(length + 24)
+      const slab = this.#slab
+      const start = this.#pos
+      let pos = start
+      slab[pos++] = 36
+      pos = writeDigits(slab, pos, length)
+      slab[pos++] = 13
+      slab[pos++] = 10
+      let i = 0
+      for (; i < length; i++) {
+        const c = text.charCodeAt(i)
+        if (c > 127) break
+        slab[pos++] = c
       }
-      if (ascii) {
-        this.#ascii(text)
+      if (i === length) {
+        slab[pos++] = 13
+        slab[pos++] = 10
+        this.#pos = pos
         return
       }
+      this.#pos = start
     }
     const bytes = Buffer.byteLength(text, 'utf8')
     this.#header(36, bytes)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, expect, it } from 'vitest'
 import { type DecoderOptions, ReplyError, type RespValue } from '../src/index.js'
-import { decode, type Event, splits } from './support/resp.js'
+import { decode, type Event, recorder, splits } from './support/resp.js'
 
 interface Fixture {
   name: string
@@ -284,6 +284,13 @@ describe('Decoder fixtures', () => {
     const expected = plain.flatMap((fixture) => fixture.events)
     expect(decode(splits.whole(data))).toEqual(expected)
     expect(decode(splits.bytes(data))).toEqual(expected)
+  })
+
+  it('accepts plain Uint8Arrays as chunks', () => {
+    const { decoder, events } = recorder()
+    decoder.write(new Uint8Array(buf('$5\r\nhel')))
+    decoder.write(new Uint8Array(buf('lo\r\n:1\r\n')))
+    expect(events).toEqual([reply('hello'), reply(1)])
   })
 
   it('-0 stays -0 for doubles and becomes 0 for integers', () => {

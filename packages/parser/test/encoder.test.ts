@@ -34,6 +34,10 @@ describe('encodeCommand', () => {
       [Buffer.from('SET'), Buffer.from('é€😀'), Buffer.from(`${'x'.repeat(100)}ü`)],
     ])
     expect(text(encodeCommand('GET', ['é']))).toBe('*2\r\n$3\r\nGET\r\n$2\r\n\xc3\xa9\r\n')
+    // Non-ASCII after an ASCII start: the JS fast path starts over the UTF-8 way.
+    expect(roundTrip(encodeCommand('SET', ['key:ü', 'a€b']))).toEqual([
+      [Buffer.from('SET'), Buffer.from('key:ü'), Buffer.from('a€b')],
+    ])
   })
 
   it('writes numbers exactly: no exponent notation for integers >= 1e21, bigints in full', () => {
