@@ -1,7 +1,7 @@
 import { ioredisDriver } from '@rediskit/core'
+import { driverContract } from '@rediskit/testing'
 import * as vitest from 'vitest'
 import { nativeDriver } from '../src/index.js'
-import { driverContract } from './support/driver-contract.js'
 
 // The same suite over both drivers proves they behave the same: a Cache can switch between them.
 driverContract(vitest, 'nativeDriver (RESP3)', (location, options) => nativeDriver(location, options))

@@ -5,7 +5,7 @@ import { isRediskitError, type RediskitError } from '@rediskit/core'
 import { eventually, type RedisDeployment, startRedis } from '@rediskit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nativeDriver, type RespValue } from '../src/index.js'
-import { failure } from './support/driver-contract.js'
+import { failure } from './support/failures.js'
 
 const PASSWORD = 'Pw-9f3K-zz'
 const WRONG = 'Nope-7Qx-2b'

@@ -4,6 +4,8 @@ export type {
   CompressorFactoryOptions,
 } from './contracts/compressor-contract.js'
 export { compressorContract } from './contracts/compressor-contract.js'
+export type { DriverFactory, DriverFactoryOptions } from './contracts/driver-contract.js'
+export { driverContract } from './contracts/driver-contract.js'
 export { eventually } from './contracts/eventually.js'
 export type { SerializerCapabilities } from './contracts/serializer-contract.js'
 export { serializerContract } from './contracts/serializer-contract.js'

@@ -2,8 +2,21 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:net'
 import { inspect } from 'node:util'
-import { type Driver, isRediskitError, type RediskitError } from '@rediskit/core'
-import { type ContractTestApi, eventually, type RedisDeployment, startRedis } from '@rediskit/testing'
+import type { Driver, RediskitError } from '@rediskit/core'
+import { startRedis } from '../harness/start-redis.js'
+import type { RedisDeployment } from '../harness/types.js'
+import { eventually } from './eventually.js'
+import type { ContractTestApi } from './test-api.js'
+
+/**
+ * A RediskitError from any copy of core. @rediskit/testing links to core by types only (so the
+ * workspace graph has no cycle), so it checks core's brand instead of importing `isRediskitError`.
+ */
+function isRediskitError(value: unknown, code?: string): value is RediskitError {
+  if (typeof value !== 'object' || value === null) return false
+  if ((value as Record<symbol, unknown>)[Symbol.for('rediskit.error')] !== true) return false
+  return code === undefined || (value as RediskitError).code === code
+}
 
 /** Options a driver factory receives. */
 export interface DriverFactoryOptions {
@@ -15,7 +28,7 @@ export interface DriverFactoryOptions {
 export type DriverFactory = (location: string, options: DriverFactoryOptions) => Driver
 
 /** A port nothing listens on: bound, then released. */
-export async function closedPort(): Promise<number> {
+async function closedPort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
@@ -25,7 +38,7 @@ export async function closedPort(): Promise<number> {
 }
 
 /** The rejection of `promise`, asserted to be a RediskitError. */
-export async function failure(promise: Promise<unknown>): Promise<RediskitError> {
+async function failure(promise: Promise<unknown>): Promise<RediskitError> {
   try {
     await promise
   } catch (error) {
@@ -38,8 +51,13 @@ export async function failure(promise: Promise<unknown>): Promise<RediskitError>
 /**
  * What every rediskit Driver does, on real servers: replies as Buffers / numbers / null, batches
  * with per-command errors, E_* codes, deadlines, fail-fast while down, recovery, secrets kept out
- * of messages and inspect output. Written in the shape of `@rediskit/testing`'s contract suites
- * (assertions with node:assert, any describe/it/beforeAll/afterAll) so it can move there as is.
+ * of messages and inspect output. It starts its own servers with `startRedis()`.
+ *
+ * ```ts
+ * import * as vitest from 'vitest'
+ * import { driverContract } from '@rediskit/testing'
+ * driverContract(vitest, 'my driver', (location, options) => myDriver(location, options))
+ * ```
  */
 export function driverContract(api: ContractTestApi, name: string, factory: DriverFactory): void {
   const { describe, it, beforeAll, afterAll } = api
