@@ -1,4 +1,13 @@
-import { type ErrorCode, RediskitError } from '@rediskit/core'
+import {
+  describeSocketError,
+  type ErrorCode,
+  isAuthFailure,
+  RediskitError,
+  redact,
+  scrubError,
+  socketErrorText,
+  TLS_FAILURE,
+} from '@rediskit/core'
 
 /** What an error is about: the command, and the node or slot owner it went to. */
 export interface ErrorContext {
@@ -20,8 +29,6 @@ export interface ErrorContext {
 /** ioredis's message when a command meets a closed connection. */
 export const CLOSED_MESSAGE = 'Connection is closed.'
 
-const TLS_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|certificate/i
-
 /**
  * Maps an ioredis (or socket) error to a RediskitError whose message and cause hold no secrets,
  * the way core's ioredis driver does: error replies are `E_REDIS` (auth failures `E_CONNECTION`),
@@ -34,7 +41,7 @@ export function mapClusterError(error: unknown, context: ErrorContext): Rediskit
   const raw = error instanceof Error ? error : new Error(String(error))
   const message = redact(raw.message, context.secrets)
   const details = { node: context.node, command: context.command }
-  const cause = scrub(raw, message)
+  const cause = scrubError(raw, message)
   const make = (code: ErrorCode, text: string): RediskitError =>
     new RediskitError(code, text, { cause, details })
 
@@ -67,54 +74,22 @@ export function mapClusterError(error: unknown, context: ErrorContext): Rediskit
     message.startsWith('None of startup nodes')
   const reason =
     wrapper && last !== undefined && last !== raw
-      ? `${message}: ${describeSocketError(last, context.secrets)}`
-      : describeSocketError(raw, context.secrets)
+      ? `${message}: ${describeClusterSocketError(last, context.secrets)}`
+      : describeClusterSocketError(raw, context.secrets)
   const hint = TLS_FAILURE.test(reason)
     ? ': the server certificate was not accepted (check tls.ca / tls.servername)'
     : ''
   return make('E_CONNECTION', `cannot reach ${context.where}: ${reason}${hint}`)
 }
 
-/** Replaces every occurrence of each secret (and its percent-encoded form) with `***`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text
-  for (const secret of secrets) {
-    if (secret === '') continue
-    out = out.split(secret).join('***')
-    const encoded = encodeURIComponent(secret)
-    if (encoded !== secret) out = out.split(encoded).join('***')
-  }
-  return out
-}
+export { redact }
 
-function isAuthFailure(message: string): boolean {
-  return /^(WRONGPASS|NOAUTH)\b|invalid password|invalid username-password/i.test(message)
-}
-
-function describeSocketError(error: Error, secrets: readonly string[]): string {
-  const code = (error as { code?: unknown }).code
-  let text = error.message
-  if (text === '' && error instanceof AggregateError) {
-    text = [...new Set(error.errors.map((inner: unknown) => (inner instanceof Error ? inner.message : '')))]
-      .filter((part) => part !== '')
-      .join('; ')
-  }
-  // ClusterAllFailedError carries the last node's error.
+/** Core's socket error text, plus what ioredis's ClusterAllFailedError says of the last node. */
+function describeClusterSocketError(error: Error, secrets: readonly string[]): string {
+  let text = socketErrorText(error)
   const inner = (error as { lastNodeError?: unknown }).lastNodeError
   if (inner instanceof Error && inner.message !== '' && !text.includes(inner.message)) {
-    text = `${text === '' ? error.name : text} (last node error: ${inner.message})`
+    text = `${text} (last node error: ${inner.message})`
   }
-  if (text === '') text = error.name
-  const message = redact(text, secrets)
-  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message
-}
-
-/** A copy of an error with only its name, message and code: no command arguments, no socket. */
-function scrub(error: Error, message: string): Error {
-  const copy = new Error(message)
-  Object.defineProperty(copy, 'name', { value: error.name, enumerable: false, configurable: true })
-  const code = (error as { code?: unknown }).code
-  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code })
-  copy.stack = `${error.name}: ${message}`
-  return copy
+  return describeSocketError(error, secrets, text)
 }

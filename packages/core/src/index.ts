@@ -35,6 +35,7 @@ export { MemoryStore } from './memory-store.js'
 export { NullStore } from './null-store.js'
 export type { OnError, OnValue, SendCommand } from './read-batcher.js'
 export { ReadBatcher } from './read-batcher.js'
+export { redact } from './redact.js'
 export type { RedisStoreOptions } from './redis-store.js'
 export { RedisStore } from './redis-store.js'
 export type { ReadFrom, ReplicatedOptions } from './replicated.js'
@@ -42,6 +43,13 @@ export { ReplicatedTopology } from './replicated.js'
 export type { SentinelOptions } from './sentinel.js'
 export { SentinelTopology, sentinelTopology } from './sentinel.js'
 export { SingleFlight } from './single-flight.js'
+export {
+  describeSocketError,
+  isAuthFailure,
+  scrubError,
+  socketErrorText,
+  TLS_FAILURE,
+} from './socket-errors.js'
 export type { StandaloneOptions } from './standalone.js'
 export { StandaloneTopology } from './standalone.js'
 export type { CacheStats, OpLatency } from './stats.js'

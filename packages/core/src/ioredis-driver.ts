@@ -4,6 +4,7 @@ import { type ErrorCode, RediskitError } from './errors.js'
 import { DEFAULT_COMMAND_TIMEOUT, ioredisOptionsFor } from './ioredis-options.js'
 import { parseLocation, type RedisLocation } from './location.js'
 import { inspectSymbol, redact } from './redact.js'
+import { describeSocketError, isAuthFailure, scrubError, TLS_FAILURE } from './socket-errors.js'
 import type { Driver, RedisArg, RedisCommand, RedisReply } from './types.js'
 
 /** Options of {@link IoredisDriver}. */
@@ -21,9 +22,6 @@ type RawReply = RedisReply | undefined
 
 /** ioredis's message when a command meets a closed connection. */
 const CLOSED_MESSAGE = 'Connection is closed.'
-
-/** Socket errors that mean the TLS handshake rejected the server's certificate. */
-const TLS_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|certificate/i
 
 const NAMES = new Map<string, string>()
 /** ioredis keys its command flags on lower-case names; cache the conversion. */
@@ -195,7 +193,7 @@ export class IoredisDriver implements Driver {
     const raw = error instanceof Error ? error : new Error(String(error))
     const message = redact(raw.message, this.#secrets)
     const details = { node: this.id, command }
-    const cause = scrub(raw, message)
+    const cause = scrubError(raw, message)
     const make = (code: ErrorCode, text: string): RediskitError =>
       new RediskitError(code, text, { cause, details })
 
@@ -280,35 +278,6 @@ function parseOne(location: string, options: ConnectionOptions): RedisLocation {
 /** Buffer-mode replies as rediskit types them (ioredis may hand back `undefined` for some nils). */
 function normalize(reply: RawReply): RedisReply {
   return reply === undefined ? null : reply
-}
-
-function isAuthFailure(message: string): boolean {
-  return /^(WRONGPASS|NOAUTH)\b|invalid password|invalid username-password/i.test(message)
-}
-
-function describeSocketError(error: Error, secrets: readonly string[]): string {
-  const code = (error as { code?: unknown }).code
-  let text = error.message
-  // Node's dual-stack connect (localhost -> ::1 and 127.0.0.1) fails with an AggregateError
-  // whose own message is empty: the attempts say what happened.
-  if (text === '' && error instanceof AggregateError) {
-    text = [...new Set(error.errors.map((inner: unknown) => (inner instanceof Error ? inner.message : '')))]
-      .filter((part) => part !== '')
-      .join('; ')
-  }
-  if (text === '') text = error.name
-  const message = redact(text, secrets)
-  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message
-}
-
-/** A copy of an error with only its name, message and code: no command arguments, no socket. */
-function scrub(error: Error, message: string): Error {
-  const copy = new Error(message)
-  Object.defineProperty(copy, 'name', { value: error.name, enumerable: false, configurable: true })
-  const code = (error as { code?: unknown }).code
-  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code })
-  copy.stack = `${error.name}: ${message}`
-  return copy
 }
 
 function describeClient(client: Redis): string {
