@@ -62,6 +62,17 @@ class Pending {
     readonly internal: ((reply: RespValue | Error) => void) | undefined,
   ) {}
 
+  /** One command of `send()`: `args` kept only while it waits for a connection. */
+  static single(
+    name: string,
+    args: readonly RedisArg[] | undefined,
+    deadline: number,
+    resolve: (reply: RedisReply) => void,
+    reject: (error: Error) => void,
+  ): Pending {
+    return new Pending(name, args, undefined, deadline, resolve, reject, undefined, 0, undefined)
+  }
+
   ok(reply: RespValue): void {
     if (this.done) return
     this.done = true
@@ -198,17 +209,7 @@ export class NativeDriver implements Driver {
     return new Promise<RedisReply>((resolve, reject) => {
       // Throws E_ENCODE before writing anything: the promise rejects, nothing is queued.
       this.#encoder.write(command, args)
-      const pending = new Pending(
-        command,
-        undefined,
-        undefined,
-        performance.now() + this.#timeout,
-        resolve,
-        reject,
-        undefined,
-        0,
-        undefined,
-      )
+      const pending = Pending.single(command, undefined, performance.now() + this.#timeout, resolve, reject)
       this.#inflight.push(pending)
       if (this.#deadlineTimer === undefined) this.#arm(pending.deadline)
       this.#scheduleFlush()
@@ -324,17 +325,7 @@ export class NativeDriver implements Driver {
     }
     if (this.#offline.size >= this.#offlineLimit) return Promise.reject(this.#offlineFull(command))
     return new Promise<RedisReply>((resolve, reject) => {
-      const pending = new Pending(
-        command,
-        args,
-        undefined,
-        performance.now() + this.#timeout,
-        resolve,
-        reject,
-        undefined,
-        0,
-        undefined,
-      )
+      const pending = Pending.single(command, args, performance.now() + this.#timeout, resolve, reject)
       this.#offline.push(pending)
       if (this.#deadlineTimer === undefined) this.#arm(pending.deadline)
       if (this.#state === 'idle') this.#connect()

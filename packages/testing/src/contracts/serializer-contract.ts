@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import type { Serializer } from '@rediskit/core'
+import { errorInfo, offsetView } from './codec-support.js'
 import type { ContractTestApi } from './test-api.js'
 
 /**
@@ -157,18 +158,6 @@ function toBuffer(data: Buffer | string): Buffer {
 }
 
 /** `data` copied into a larger buffer at an odd offset: what a slice of a network read looks like. */
-function offsetView(data: Buffer): Buffer {
-  const big = Buffer.alloc(data.length + 16, 0xee)
-  data.copy(big, 7)
-  return big.subarray(7, 7 + data.length)
-}
-
-function errorInfo(error: unknown): { name: unknown; code: unknown } {
-  if (typeof error !== 'object' || error === null) return { name: undefined, code: undefined }
-  const e = error as { name?: unknown; code?: unknown }
-  return { name: e.name, code: e.code }
-}
-
 /**
  * The serializer contract: every rediskit serializer (and yours) passes it.
  *
@@ -273,7 +262,7 @@ export function serializerContract(
         const serializer = factory()
         const value = { a: [1, 2, 3], s: 'view', nested: { ok: true } }
         const data = toBuffer(serializer.serialize(value))
-        assert.deepStrictEqual(serializer.deserialize(offsetView(data)), value)
+        assert.deepStrictEqual(serializer.deserialize(offsetView(data, 7)), value)
       })
 
       it('keeps earlier outputs valid after later calls (no shared output buffer)', async () => {
